@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import csv
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
+
+import numpy as np
+import torch
 
 #: Where the files live inside an installed wheel (the build maps `data/` here).
 _PACKAGED = "_data"
@@ -46,3 +50,38 @@ def read_table(name: str) -> list[dict[str, str]]:
     """Rows of the book's CSV table `name`, each a dict from column name to text."""
     with open(data_path(name), newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+@lru_cache(maxsize=4)
+def _mnist1d(shuffle_seq: bool, seed: int) -> tuple[np.ndarray, ...]:
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args()
+    args.shuffle_seq, args.seed = shuffle_seq, seed
+    state = np.random.get_state()  # make_dataset reseeds NumPy's global generator; undo that
+    try:
+        d = make_dataset(args)
+    finally:
+        np.random.set_state(state)
+    return d["x"], d["y"], d["x_test"], d["y_test"]
+
+
+def load_mnist1d(shuffle_seq: bool = False, seed: int = 42) -> dict[str, torch.Tensor]:
+    """MNIST-1D (Greydanus 2020), generated locally: 4,000 training and 1,000 test sequences.
+
+    Returns float32 inputs of shape (N, 40) and int64 labels under the keys `x_train`,
+    `y_train`, `x_test`, `y_test`. `shuffle_seq=True` gives the paper's variant whose 40
+    positions are permuted (the same permutation for every sequence). `seed=42` is the
+    paper's data set. Nothing is downloaded.
+    """
+    if not isinstance(shuffle_seq, bool):
+        raise TypeError(f"shuffle_seq must be a bool, got {type(shuffle_seq).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an int in [0, 2**32), got {seed!r}")
+    x, y, x_test, y_test = _mnist1d(shuffle_seq, seed)
+    return {
+        "x_train": torch.tensor(x, dtype=torch.float32),
+        "y_train": torch.tensor(y, dtype=torch.int64),
+        "x_test": torch.tensor(x_test, dtype=torch.float32),
+        "y_test": torch.tensor(y_test, dtype=torch.int64),
+    }

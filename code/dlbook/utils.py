@@ -29,7 +29,7 @@ def seed_everything(seed: int) -> torch.Generator:
         raise ValueError(f"seed must be in [0, 2**32), got {seed}")
     seed = int(seed)
     random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 - the legacy global generator is what old code uses
+    np.random.seed(seed)  # the legacy global generator, used by older code
     torch.manual_seed(seed)  # also seeds every CUDA device
     return torch.Generator().manual_seed(seed)
 

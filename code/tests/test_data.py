@@ -4,6 +4,7 @@ import csv
 import os
 
 import pytest
+import torch
 
 from dlbook.data import available, data_path, read_table
 
@@ -60,3 +61,33 @@ def test_landmark_models_table_spans_lenet_to_gpt3_and_later():
 def test_read_table_matches_the_csv_module():
     with open(data_path("milestones.csv"), newline="", encoding="utf-8") as f:
         assert read_table("milestones.csv") == list(csv.DictReader(f))
+
+
+def test_load_mnist1d_shapes_and_offline_generation():
+    import numpy as np
+
+    from dlbook.data import load_mnist1d
+
+    state = np.random.get_state()[1].copy()
+    d = load_mnist1d()
+    assert np.array_equal(np.random.get_state()[1], state), (
+        "the global NumPy generator is untouched"
+    )
+    assert d["x_train"].shape == (4000, 40) and d["x_test"].shape == (1000, 40)
+    assert set(d["y_train"].unique().tolist()) == set(range(10))
+    shuffled = load_mnist1d(shuffle_seq=True)
+    assert torch.equal(shuffled["y_train"], d["y_train"])
+    assert not torch.equal(shuffled["x_train"], d["x_train"])
+    # the shuffled variant permutes positions: sorted values per sequence are unchanged
+    torch.testing.assert_close(
+        shuffled["x_train"].sort(dim=1).values, d["x_train"].sort(dim=1).values
+    )
+
+
+def test_load_mnist1d_rejects_bad_arguments():
+    from dlbook.data import load_mnist1d
+
+    with pytest.raises(TypeError, match="shuffle_seq"):
+        load_mnist1d(shuffle_seq=1)
+    with pytest.raises(ValueError, match="seed"):
+        load_mnist1d(seed=-1)

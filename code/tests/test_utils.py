@@ -12,7 +12,7 @@ from dlbook.utils import QUIET_ENV, Timer, device, progress, quiet, seed_everyth
 def draw(gen: torch.Generator) -> tuple[float, float, float, float]:
     return (
         random.random(),
-        float(np.random.rand()),  # noqa: NPY002 - the global generator is under test
+        float(np.random.rand()),
         float(torch.rand(1)),
         float(torch.rand(1, generator=gen)),
     )
