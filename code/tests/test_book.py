@@ -30,6 +30,36 @@ REQUIRED_GLUE = {
     "02_neurons": ["xor_affine_mse", "relu_xor_exact"],
     "03_gradient_descent": ["ls_vs_gd_max_abs_diff", "adam_matches_torch"],
     "04_training_loop": ["noise_floor_mse", "final_train_mse"],
+    "05_feedforward": ["mnist1d_acc_logreg", "mnist1d_acc_mlp"],
+    "06_convolutional": ["mnist1d_acc_cnn", "mnist1d_train_s_cnn"],
+    "07_recurrent": [
+        "mnist1d_acc_logreg",
+        "mnist1d_acc_mlp",
+        "mnist1d_acc_cnn",
+        "mnist1d_acc_gru",
+        "mnist1d_train_s_cnn",
+        "mnist1d_train_s_gru",
+        "mnist1d_shuffled_acc_cnn",
+        "mnist1d_shuffled_acc_mlp",
+    ],
+    "08_transformers": ["lm_params", "lm_val_bpc", "corpus_sha256"],
+    "09_evaluation": ["example_f1", "example_balanced_acc", "test_acc_ci_width"],
+    "10_prediction_is_compression": [
+        "lm_val_bpc",
+        "coder_val_bpc",
+        "xz_val_bpc",
+        "bz2_val_bpc",
+        "gzip_val_bpc",
+        "coder_roundtrip_ok",
+        "corpus_sha256",
+    ],
+    "11_model_compression": [
+        "int8_size_ratio",
+        "int8_acc_drop_pts",
+        "int8_speedup",
+        "distill_gain_pts",
+        "prune_50_acc_drop_pts",
+    ],
 }
 
 
