@@ -85,3 +85,39 @@ def load_mnist1d(shuffle_seq: bool = False, seed: int = 42) -> dict[str, torch.T
         "x_test": torch.tensor(x_test, dtype=torch.float32),
         "y_test": torch.tensor(y_test, dtype=torch.int64),
     }
+
+
+import os  # noqa: E402  (appended with load_text for Chapters 8 and 10)
+
+
+def load_text(path: str | os.PathLike | None = None) -> tuple[str, dict]:
+    """A text corpus for the language models of Chapters 8 and 10, with its size and SHA-256.
+
+    Default: the Python reference manual that ships with CPython (`pydoc_data.topics`): the
+    values of `pydoc_data.topics.topics` joined in sorted-key order with two newlines. Or the
+    UTF-8 text of the local file `path`. Returns `(text, info)` with
+    `info = {"name", "chars", "bytes" (UTF-8), "sha256"}`. Nothing is downloaded.
+    """
+    import hashlib
+
+    if path is None:
+        from pydoc_data import topics
+
+        text = "\n\n".join(topics.topics[k] for k in sorted(topics.topics))
+        name = "pydoc_data.topics"
+    else:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str, os.PathLike or None, got {type(path).__name__}")
+        p = Path(path)
+        if not p.is_file():
+            raise ValueError(f"path must name an existing text file, got {str(path)!r}")
+        text = p.read_text(encoding="utf-8")
+        name = p.name
+    raw = text.encode("utf-8")
+    info = {
+        "name": name,
+        "chars": len(text),
+        "bytes": len(raw),
+        "sha256": hashlib.sha256(raw).hexdigest(),
+    }
+    return text, info
