@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -181,3 +182,62 @@ def predict(model: nn.Module, X: Tensor, batch_size: int = 1024) -> Tensor:
     outputs = [model(X[i : i + batch_size].to(device)).cpu() for i in range(0, len(X), batch_size)]
     model.train(was_training)
     return torch.cat(outputs)
+
+
+def save_checkpoint(
+    path: str | os.PathLike[str],
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer | None = None,
+    generator: torch.Generator | None = None,
+    **extra: object,
+) -> None:
+    """Save weights, optimizer and generator state, and plain values (Chapter 4 derives it).
+
+    Everything is stored as tensors, numbers, strings, lists and dicts, so that
+    `load_checkpoint` can read it back with `torch.load(..., weights_only=True)`.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or path-like, got {type(path).__name__}")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        kind = type(optimizer).__name__
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {kind}")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+    checkpoint: dict[str, object] = {"model": model.state_dict(), "extra": extra}
+    if optimizer is not None:
+        checkpoint["optimizer"] = optimizer.state_dict()
+    if generator is not None:
+        checkpoint["generator"] = generator.get_state()  # a uint8 tensor
+    torch.save(checkpoint, path)
+
+
+def load_checkpoint(
+    path: str | os.PathLike[str],
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer | None = None,
+    generator: torch.Generator | None = None,
+    map_location: str | torch.device | None = None,
+) -> dict[str, object]:
+    """Restore what `save_checkpoint` wrote, with `weights_only=True`; return the extra values.
+
+    Chapter 4 derives it. Loading never runs code stored in the file: the restricted
+    unpickler accepts only tensors and plain Python containers and numbers.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or path-like, got {type(path).__name__}")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+    if not isinstance(checkpoint, dict) or "model" not in checkpoint:
+        raise ValueError(f"path {os.fspath(path)!r} does not hold a save_checkpoint checkpoint")
+    for name, wanted in (("optimizer", optimizer), ("generator", generator)):
+        if wanted is not None and name not in checkpoint:
+            raise ValueError(f"{name} was given but the checkpoint holds no {name} state")
+    model.load_state_dict(checkpoint["model"])
+    if optimizer is not None:
+        optimizer.load_state_dict(checkpoint["optimizer"])
+    if generator is not None:
+        generator.set_state(checkpoint["generator"].cpu())  # generator states live on the CPU
+    return dict(checkpoint.get("extra", {}))

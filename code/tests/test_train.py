@@ -153,3 +153,80 @@ def test_fit_rejects_bad_arguments(kwargs, error, match):
         args["val_loader"] = TensorLoader(X, y, 5)
     with pytest.raises(error, match=match):
         fit(**args)
+
+
+def test_checkpoint_round_trip_resumes_training_bit_for_bit(tmp_path):
+    from dlbook.train import load_checkpoint, save_checkpoint
+
+    def setup(seed: int = 0):
+        X, y = blobs(60, torch.Generator().manual_seed(123))  # the same data every time
+        g = seed_everything(seed)
+        model = make_model()
+        opt = torch.optim.Adam(model.parameters(), lr=0.01)
+        return g, TensorLoader(X, y, 10, shuffle=True, generator=g), model, opt
+
+    loss_fn = nn.CrossEntropyLoss()
+    g, loader, model, opt = setup()
+    fit(model, loader, loss_fn, opt, num_epochs=4)
+    uninterrupted = [p.detach().clone() for p in model.parameters()]
+
+    g, loader, model, opt = setup()
+    fit(model, loader, loss_fn, opt, num_epochs=2)
+    save_checkpoint(tmp_path / "ckpt.pt", model, opt, g, epoch=2, note="half way")
+    g, loader, model, opt = setup(seed=7)  # different weights and generator state
+    extra = load_checkpoint(tmp_path / "ckpt.pt", model, opt, g)
+    assert extra == {"epoch": 2, "note": "half way"}
+    fit(model, loader, loss_fn, opt, num_epochs=2)
+    for a, b in zip(model.parameters(), uninterrupted, strict=True):
+        assert torch.equal(a, b)
+
+
+def test_checkpoint_is_loadable_with_weights_only_and_refuses_objects(tmp_path):
+    import pickle
+
+    from dlbook.train import load_checkpoint, save_checkpoint
+
+    model = make_model()
+    save_checkpoint(tmp_path / "a.pt", model)
+    raw = torch.load(tmp_path / "a.pt", weights_only=True)
+    assert set(raw) == {"model", "extra"}
+    torch.save({"model": model.state_dict(), "extra": {"obj": nn.ReLU()}}, tmp_path / "b.pt")
+    with pytest.raises(pickle.UnpicklingError):
+        load_checkpoint(tmp_path / "b.pt", make_model())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"path": 3}, TypeError, "path"),
+        ({"model": "not a model"}, TypeError, "model"),
+        ({"optimizer": "adam"}, TypeError, "optimizer"),
+        ({"generator": 0}, TypeError, "generator"),
+    ],
+)
+def test_save_checkpoint_rejects_bad_arguments(tmp_path, kwargs, error, match):
+    from dlbook.train import save_checkpoint
+
+    args = {"path": tmp_path / "c.pt", "model": make_model()}
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        save_checkpoint(**args)
+
+
+def test_load_checkpoint_rejects_missing_state_and_foreign_files(tmp_path):
+    from dlbook.train import load_checkpoint, save_checkpoint
+
+    model = make_model()
+    save_checkpoint(tmp_path / "w.pt", model)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="optimizer"):
+        load_checkpoint(tmp_path / "w.pt", model, optimizer=opt)
+    with pytest.raises(ValueError, match="generator"):
+        load_checkpoint(tmp_path / "w.pt", model, generator=torch.Generator())
+    torch.save(model.state_dict(), tmp_path / "plain.pt")
+    with pytest.raises(ValueError, match="save_checkpoint"):
+        load_checkpoint(tmp_path / "plain.pt", model)
+    with pytest.raises(TypeError, match="path"):
+        load_checkpoint(None, model)
+    with pytest.raises(TypeError, match="model"):
+        load_checkpoint(tmp_path / "w.pt", "model")
