@@ -341,9 +341,11 @@ def train_char_lm(
 
 
 #: Shape of the Chapter 8 default model (the vocabulary size comes from the text).
-DEFAULT_SHAPE: dict = {"n_ctx": 128, "n_layer": 4, "n_head": 4, "d_model": 128, "dropout": 0.0}
+DEFAULT_SHAPE: dict = {"n_ctx": 128, "n_layer": 4, "n_head": 4, "d_model": 96, "dropout": 0.0}
 #: How the Chapter 8 default model is trained.
-DEFAULT_TRAIN = TrainConfig(steps=600, batch_size=32, lr=3e-3, min_lr=3e-4, warmup=60)
+DEFAULT_TRAIN = TrainConfig(
+    steps=700, batch_size=32, lr=4e-3, min_lr=4e-4, warmup=35, weight_decay=0.1, eval_every=100
+)
 
 
 def default_config(vocab_size: int) -> GPTConfig:
