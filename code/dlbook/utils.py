@@ -81,7 +81,8 @@ def quiet() -> bool:
 
 def progress(iterable: Iterable[T], **kwargs: object) -> Iterator[T]:
     """Wrap `iterable` in a `tqdm.auto` progress bar, silent when `quiet()` is true."""
+    if quiet():  # no bar at all: nothing is imported, nothing is written to stderr
+        return iter(iterable)
     from tqdm.auto import tqdm
 
-    kwargs.setdefault("disable", quiet())
     return iter(tqdm(iterable, **kwargs))

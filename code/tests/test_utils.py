@@ -76,3 +76,10 @@ def test_progress_yields_every_item(monkeypatch):
     assert list(progress(range(5))) == [0, 1, 2, 3, 4]
     monkeypatch.setenv(QUIET_ENV, "0")
     assert not quiet()
+
+
+def test_quiet_progress_writes_nothing(monkeypatch, capsys):
+    monkeypatch.setenv(QUIET_ENV, "1")
+    assert sum(progress(range(3), desc="x")) == 3
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
