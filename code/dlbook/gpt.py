@@ -366,7 +366,9 @@ def save_char_lm(
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     payload = {"state_dict": state, "chars": tok.chars, "record": rec}
     payload.update(_meta(model.cfg, tc, sha))
-    torch.save(payload, path)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)  # atomic: a reader never sees a half-written checkpoint
 
 
 def get_char_lm(
