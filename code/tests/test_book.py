@@ -113,7 +113,7 @@ def test_no_error_outputs_paths_or_sys_path_edits(path):
         for out in cell.get("outputs", []):
             if out["output_type"] == "error":
                 assert expected, f"cell {i}: committed error {out['ename']}: {out['evalue']}"
-            leak = PATH_LEAK.search(output_text(out))
+            leak = PATH_LEAK.search(output_text(out) + "".join(out.get("traceback", [])))
             assert not leak, f"cell {i}: output shows a machine path ({leak.group(0)}...)"
 
 
