@@ -37,7 +37,6 @@ REQUIRED_GLUE = {
         "mnist1d_acc_mlp",
         "mnist1d_acc_cnn",
         "mnist1d_acc_gru",
-        "mnist1d_train_s_cnn",
         "mnist1d_train_s_gru",
         "mnist1d_shuffled_acc_cnn",
         "mnist1d_shuffled_acc_mlp",
