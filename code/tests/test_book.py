@@ -183,7 +183,7 @@ def test_every_glue_reference_is_defined(path):
     nb = load(path)
     markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     used = set(re.findall(r"\{glue(?::\w+)?\}`([\w.-]+)(?::[^`]*)?`", markdown))
-    used |= set(re.findall(r"^:::*\{glue:figure\}\s*([\w.-]+)", markdown, re.M))
-    used |= set(re.findall(r"^```\{glue:figure\}\s*([\w.-]+)", markdown, re.M))
+    # directives: {glue}, {glue:figure}, {glue:md}, {glue:math}, fenced by ``` or :::
+    used |= set(re.findall(r"^(?:```+|:::+)\{glue(?::\w+)?\}\s*([\w.-]+)", markdown, re.M))
     undefined = used - glue_keys(nb)
     assert not undefined, f"{path.name} references unglued keys {sorted(undefined)}"
