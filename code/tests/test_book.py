@@ -187,3 +187,15 @@ def test_every_glue_reference_is_defined(path):
     used |= set(re.findall(r"^(?:```+|:::+)\{glue(?::\w+)?\}\s*([\w.-]+)", markdown, re.M))
     undefined = used - glue_keys(nb)
     assert not undefined, f"{path.name} references unglued keys {sorted(undefined)}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_markdown_line_starts_with_a_percent_sign(path):
+    # In MyST a line that starts with % is a comment: "...within 0.04\n% of ..." silently loses
+    # the rest of the line when the prose is re-wrapped.
+    nb = load(path)
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "markdown":
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            assert not line.lstrip().startswith("%"), f"{path.name} cell {i}: {line!r}"
